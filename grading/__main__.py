@@ -1,0 +1,28 @@
+"""Course commands, run from the course root: ``python -m grading <command> ...``.
+
+    scores ASSIGNMENT     table of student, score and maximum (and submissions that were not graded)
+"""
+import argparse
+import sys
+from pathlib import Path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("scores", help="print the score table of an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
+    args = parser.parse_args(argv)
+    root = Path(args.root).resolve()
+    if not (root / "gradebook.db").exists():
+        parser.error(f"no gradebook.db in {root}: run this in the course root after 'nbgrader generate_assignment'")
+    if args.command == "scores":
+        from grading import scores
+
+        scores.main(root, args.assignment)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""nbgrader configuration of the lesson-05 course (the course root is this folder)."""
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, Execute, GetGrades, IgnorePattern, LimitOutput,
+    SaveAutoGrades)
+
+from grading.feedback import HideHiddenTests
+from grading.isolated_grading import GradeInIsolation
+
+c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
+
+c.CourseDirectory.course_id = "pytorch-lesson05"
+c.CourseDirectory.root = __import__("os").path.dirname(__import__("os").path.abspath(__file__))
+
+# A cell of this exercise runs in well under a second: a student cell that hangs is stopped.
+c.Execute.timeout = 30
+c.Execute.interrupt_on_timeout = True
+
+# Test cells that a submission deleted come back, so their checks still run.
+c.OverwriteCells.add_missing_cells = True
+
+# Points come from the contract checks, run in a fresh process right after nbgrader's own
+# execution: nothing the student's code does in the kernel decides them (grading/isolated_grading.py).
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    GradeInIsolation,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback shows the visible tests and a short explanation per failed check, never hidden tests.
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
