@@ -1,11 +1,12 @@
 """nbgrader configuration of the lesson-05 course (the course root is this folder)."""
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, Execute, GetGrades, IgnorePattern, LimitOutput,
+    AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
     SaveAutoGrades)
 
 from grading.feedback import HideHiddenTests
 from grading.isolated_grading import GradeInIsolation
+from grading.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
@@ -19,10 +20,18 @@ c.Execute.interrupt_on_timeout = True
 # Test cells that a submission deleted come back, so their checks still run.
 c.OverwriteCells.add_missing_cells = True
 
+# Every process that runs a submission's code (its kernel, the checks) is in a bubblewrap sandbox:
+# no network, only its own folder writable, nothing of source/, release/, the gradebook or other
+# students. Limits (grading/sandbox.py); c.Sandbox.enabled = False is an explicit opt-out.
+c.Sandbox.memory_mb = 2048
+c.Sandbox.max_processes = 256
+c.Sandbox.seconds = 600
+c.Sandbox.enabled = True
+
 # Points come from the contract checks, run in a fresh process right after nbgrader's own
 # execution: nothing the student's code does in the kernel decides them (grading/isolated_grading.py).
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    SandboxedExecute,
     GradeInIsolation,
     IgnorePattern,
     ClearMetadataPreprocessor,

@@ -1,8 +1,10 @@
 """Course commands, run from the course root: ``python -m grading <command> ...``.
 
-    scores ASSIGNMENT     table of student, score and maximum (and submissions that were not graded)
+    scores ASSIGNMENT                 table of student, score and maximum (and what was not graded)
+    autograde ASSIGNMENT --jobs N     nbgrader autograde with N parallel workers, with a progress bar
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +15,11 @@ def main(argv=None):
     p = sub.add_parser("scores", help="print the score table of an assignment")
     p.add_argument("assignment")
     p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p = sub.add_parser("autograde", help="grade all submissions in parallel (same pipeline as nbgrader autograde)")
+    p.add_argument("assignment")
+    p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "gradebook.db").exists():
@@ -21,6 +28,10 @@ def main(argv=None):
         from grading import scores
 
         scores.main(root, args.assignment)
+    elif args.command == "autograde":
+        from grading import batch
+
+        return batch.autograde(root, args.assignment, jobs=args.jobs, only=args.student)
     return 0
 
 

@@ -70,6 +70,20 @@ import torch
 from torch import nn
 
 torch.manual_seed(0)
+
+
+def student_call(cell, what, fn, *args):
+    \"\"\"테스트 셀이 여러분의 코드를 부를 때 씁니다: 오류를 '어느 셀을 고칠지' 알려 주는 문장으로 바꿉니다.\"\"\"
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise AssertionError(f"{what}: 아직 구현되지 않았습니다. {cell}의 raise NotImplementedError()를 지우고 "
+                             "코드를 작성하세요.") from None
+    except NameError as exc:
+        raise AssertionError(f"{what}: {exc.name}이(가) 정의되어 있지 않습니다. {cell}을 완성해 오류 없이 "
+                             "실행했는지 보세요.") from None
+    except Exception as exc:
+        raise AssertionError(f"{what}에서 {type(exc).__name__}가 발생했습니다 ({exc}). {cell}을 보세요.") from None
 """),
     markdown("task-model", """
 ## 과제 1. `RoundTripModel` (4점)
@@ -111,7 +125,7 @@ print("state_dict 항목 수:", len(explore.state_dict()))
 print("parameters:", len(list(explore.parameters())), "/ buffers:", len(list(explore.buffers())))
 """.strip(), id="explore"),
     test("test_model_structure", 3, """
-model = RoundTripModel()
+model = student_call("과제 1 셀", "RoundTripModel()", lambda: RoundTripModel())
 keys = sorted(model.state_dict())
 n_params = len(list(model.parameters()))
 assert n_params == 3, (
@@ -123,8 +137,8 @@ assert len(keys) == 7, (
 print("구조 확인:", len(keys), "개 항목")
 """),
     test("test_model_forward", 1, """
-model = RoundTripModel().eval()
-y = model(torch.randn(4, 5))
+model = student_call("과제 1 셀", "RoundTripModel()", lambda: RoundTripModel()).eval()
+y = student_call("과제 1 셀", "model(x) (forward)", model, torch.randn(4, 5))
 found = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
 assert found == (4, 5), (
     f"model(x)는 (4, 5) 입력에 (4, 5) tensor를 돌려줘야 하는데 {found}입니다. 과제 1 셀의 forward를 보세요.")
@@ -154,8 +168,8 @@ def round_trip(model, path):
     test("test_round_trip_file", 2, """
 with tempfile.TemporaryDirectory() as tmp:
     path = os.path.join(tmp, "model.pt")
-    model = RoundTripModel()
-    round_trip(model, path)
+    model = student_call("과제 1 셀", "RoundTripModel()", lambda: RoundTripModel())
+    student_call("과제 2 셀", "round_trip(model, path)", lambda: round_trip(model, path))
     assert os.path.exists(path), (
         "round_trip이 path에 파일을 만들지 않았습니다. 과제 2 셀에서 torch.save(model.state_dict(), path)를 호출하세요.")
     try:
@@ -172,11 +186,12 @@ print("저장 파일 확인: weights_only=True로 읽힘")
 """),
     test("test_round_trip_model", 2, """
 with tempfile.TemporaryDirectory() as tmp:
-    model = RoundTripModel()
+    model = student_call("과제 1 셀", "RoundTripModel()", lambda: RoundTripModel())
     with torch.no_grad():
         for p in model.parameters():
             p.add_(1.0)
-    restored = round_trip(model, os.path.join(tmp, "model.pt"))
+    restored = student_call("과제 2 셀", "round_trip(model, path)",
+                            lambda: round_trip(model, os.path.join(tmp, "model.pt")))
 assert restored is not model, (
     "round_trip이 받은 model을 그대로 돌려줍니다. 과제 2 셀에서 새 instance를 만들어 load_state_dict 하세요.")
 assert type(restored) is type(model), (
@@ -209,11 +224,11 @@ def state_dicts_equal(a, b):
     test("test_equal_values_keys", 1, """
 a = nn.Linear(3, 2).state_dict()
 b = {k: v.clone() for k, v in a.items()}
-result = state_dicts_equal(a, b)
+result = student_call("과제 3 셀", "state_dicts_equal(a, b)", lambda: state_dicts_equal(a, b))
 assert result == True, (
     f"같은 key와 값을 가진 두 state_dict에는 True여야 하는데 {result!r}입니다. 과제 3 셀을 보세요.")
 b["bias"] = b["bias"] + 1
-result = state_dicts_equal(a, b)
+result = student_call("과제 3 셀", "state_dicts_equal(a, b)", lambda: state_dicts_equal(a, b))
 assert result == False, (
     f"값 하나가 다른 두 state_dict에는 False여야 하는데 {result!r}입니다. 과제 3 셀에서 torch.equal로 값을 비교하세요.")
 print("값과 key 비교 확인")
@@ -221,7 +236,7 @@ print("값과 key 비교 확인")
     test("test_equal_dtype_shape", 1, """
 a = {"w": torch.ones(2)}
 b = {"w": torch.ones(2, dtype=torch.float64)}
-result = state_dicts_equal(a, b)
+result = student_call("과제 3 셀", "state_dicts_equal(a, b)", lambda: state_dicts_equal(a, b))
 assert result == False, (
     f"dtype만 다른 (float32 vs float64) 두 state_dict에는 False여야 하는데 {result!r}입니다. "
     "torch.equal은 dtype을 비교하지 않으니, 과제 3 셀에서 dtype도 비교하세요.")

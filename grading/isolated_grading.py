@@ -10,7 +10,6 @@ whose message is the visible test's own message (when a visible assertion failed
 short Korean explanation of the hidden check, never the check's code.
 """
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -74,14 +73,16 @@ class GradeInIsolation(NbGraderPreprocessor):
         return nb, resources
 
     def command(self, resources):
-        """The check runner's command line."""
-        return [self.python, "-m", "grading.check_runner"]
+        """The check runner's command line, inside the sandbox (it sees only grading/ and /tmp)."""
+        from grading.sandbox import GRADING_PACKAGE, Sandbox
+
+        return Sandbox(parent=self).wrap([self.python, "-m", "grading.check_runner"], ro=[GRADING_PACKAGE])
 
     def run_checks(self, job, resources):
         job = {**job, "nonce": secrets.token_hex(16)}
         try:
             proc = subprocess.run(self.command(resources), input=json.dumps(job), capture_output=True,
-                                  text=True, timeout=self.timeout, cwd=resources.get("metadata", {}).get("path"))
+                                  text=True, timeout=self.timeout)
             out, err = proc.stdout, proc.stderr
         except subprocess.TimeoutExpired as exc:
             out, err = (exc.stdout or b"").decode(errors="replace"), f"stopped after {self.timeout:g} s"

@@ -26,13 +26,15 @@ def hidden_lines():
 
 
 def page_text(path):
-    """The feedback page as text: tags removed and entities unescaped."""
-    return html.unescape(re.sub(r"<[^>]+>", "", Path(path).read_text()))
+    """The feedback page as text: styles, scripts and tags removed, entities unescaped."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", "", Path(path).read_text(), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
 
 
 def pages(graded):
     found = sorted((graded["root"] / "feedback").glob("*/lesson05/round_trip.html"))
-    assert len(found) >= 30, graded["feedback_log"][-3000:]
+    graded_nbs = sorted((graded["root"] / "autograded").glob("*/lesson05/round_trip.ipynb"))
+    assert len(found) == len(graded_nbs) >= 25, graded["feedback_log"][-3000:]
     return found
 
 
@@ -62,7 +64,7 @@ EXPLANATIONS = {
     "bob_mask_attribute": "plain attribute로 둔 tensor는 parameter도 buffer도 아닙니다",
     "carol_not_persistent": "persistent=False로 등록되어 state_dict에서 빠집니다",
     "dave_weight_buffer": "5x5 행렬이 buffer로 등록되었습니다",
-    "frank_pickles_module": "weights_only=True로 읽을 수 없습니다",
+    "frank_pickles_module": "weights_only=True)로 읽을 수 없습니다",
     "grace_same_object": "받은 model을 그대로 돌려줍니다",
     "heidi_never_loads": "load_state_dict로 읽어 들였는지",
     "ivan_always_true": "값 하나가 다른 state_dict에 대해 False여야 하는데 True",
