@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv release demo test test-notebooks test-suite lesson exercise samples lab clean-demo
+.PHONY: help venv release demo test lesson exercise samples lab bench
 
 help:
 	@echo "make demo    install, build the release, autograde the sample submissions, print scores"
@@ -46,3 +46,17 @@ exercise: venv
 samples: venv
 	rm -rf samples/submitted
 	$(PY) -m grading.sample_submissions samples/submitted
+
+# JupyterLab on this machine only (127.0.0.1); the URL with its token is printed in the log.
+# A TA serves the course root (Nbgrader → Formgrader); a student opens release/lesson05/round_trip.ipynb,
+# or `make lab LAB_ROOT=release` serves only the student view. The Validate button and formgrader are
+# nbgrader's server extensions, enabled by the venv's etc/jupyter/jupyter_server_config.d/nbgrader.json.
+LAB_ROOT ?= $(CURDIR)
+lab: venv
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(abspath $(LAB_ROOT)) \
+	  $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Serial nbgrader autograde against the parallel grader on N generated submissions.
+BENCH_N ?= 40
+bench: release
+	$(PY) -m grading.bench --submissions $(BENCH_N) --jobs 2

@@ -2,6 +2,7 @@
 
     scores ASSIGNMENT                 table of student, score and maximum (and what was not graded)
     autograde ASSIGNMENT --jobs N     nbgrader autograde with N parallel workers, with a progress bar
+    report ASSIGNMENT                 grades.csv and an HTML report with a histogram and per-test-cell pass rates
 """
 import argparse
 import os
@@ -20,6 +21,9 @@ def main(argv=None):
     p.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--root", default=".", help="course root (default: current folder)")
+    p = sub.add_parser("report", help="write reports/ASSIGNMENT/grades.csv and report.html")
+    p.add_argument("assignment")
+    p.add_argument("--root", default=".", help="course root (default: current folder)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if not (root / "gradebook.db").exists():
@@ -32,6 +36,11 @@ def main(argv=None):
         from grading import batch
 
         return batch.autograde(root, args.assignment, jobs=args.jobs, only=args.student)
+    elif args.command == "report":
+        from grading import report
+
+        for path in report.write(root, args.assignment):
+            print(f"wrote {path.relative_to(root)}")
     return 0
 
 

@@ -16,11 +16,15 @@ bound before the first line of student code runs; the student's cells run withou
 become no-ops), with stdout and stderr sent to /dev/null so that nothing they print can look like a
 result, and module state that the checks read is restored before every check.
 """
+import ctypes
 import json
 import os
+import select
+import shutil
 import signal
 import sys
 import threading
+import time
 
 from IPython.core.inputtransformer2 import TransformerManager
 
@@ -136,22 +140,19 @@ def _run_student(src, ns):
         return _type(exc).__name__
 
 
-def main():
-    result_fd = _dup(1)
-    job = _loads(sys.stdin.read())
+def run_job(job, result_fd):
+    """Run one submission's cells and checks; write the verdicts to result_fd. Never returns."""
     null = _open(os.devnull, os.O_RDWR)
     _dup2(null, 0)
     _dup2(null, 1)
     _dup2(null, 2)
     _close(null)
     seconds = float(job.get("seconds_per_check", 30))
-
     nonce = job.pop("nonce")
 
     def emit(obj):
         _write(result_fd, (_dumps({"nonce": nonce, **obj}, ensure_ascii=False) + "\n").encode())
 
-    contract_checks.warm_up()
     snapshot = _snapshot()
     tampering = set()
     threads_before = _active_count()
@@ -192,5 +193,108 @@ def main():
     _exit(0)
 
 
+def main():
+    """One job from stdin, verdicts on stdout."""
+    result_fd = _dup(1)
+    job = _loads(sys.stdin.read())
+    contract_checks.warm_up()
+    run_job(job, result_fd)
+
+
+# --- server mode: torch imported once, one forked child per submission --------------------------
+def _read_exact(fd, n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def _frame(fd, payload):
+    os.write(fd, len(payload).to_bytes(4, "big") + payload)
+
+
+def _kill_others():
+    """Kill every process of this sandbox's PID namespace but its init (1) and the server."""
+    keep = {1, os.getpid()}
+    for _ in range(3):
+        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in keep]
+        if not others:
+            return
+        for pid in others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.05)
+
+
+def _clear_tmp():
+    for entry in os.listdir("/tmp"):
+        path = os.path.join("/tmp", entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def serve():
+    """``python -m grading.check_runner --serve``: jobs and results as length-prefixed frames.
+
+    Only inside the sandbox's own PID namespace (the launcher's bwrap): after each job the server
+    kills whatever the submission left running and empties /tmp, so nothing of one submission
+    reaches the next. The server is not dumpable, so a child cannot open its pipes through /proc.
+    """
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+    contract_checks.warm_up()
+    stdin, stdout = 0, _dup(1)
+    null = _open(os.devnull, os.O_RDWR)
+    _dup2(null, 1)
+    _close(null)
+    while True:
+        try:
+            job = _loads(_read_exact(stdin, int.from_bytes(_read_exact(stdin, 4), "big")))
+        except EOFError:
+            return
+        limit = float(job.get("seconds_per_check", 30)) * (len(job["checks"]) + len(job["cells"]) + 2)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_end)
+            os.close(stdout)
+            os.close(stdin)
+            run_job(job, write_end)
+        os.close(write_end)
+        out, deadline = b"", time.monotonic() + limit
+        while True:
+            ready, _, _ = select.select([read_end], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunk = os.read(read_end, 65536)
+            if not chunk:
+                break
+            out += chunk
+        os.close(read_end)
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        _kill_others()
+        while True:  # reap what _kill_others killed
+            try:
+                if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                    break
+            except ChildProcessError:
+                break
+        _clear_tmp()
+        _frame(stdout, out)
+
+
 if __name__ == "__main__":
-    main()
+    serve() if "--serve" in sys.argv[1:] else main()

@@ -9,10 +9,14 @@ the kernel decides the points. A passing cell gets one line of stdout, a failing
 whose message is the visible test's own message (when a visible assertion failed) followed by a
 short Korean explanation of the hidden check, never the check's code.
 """
+import atexit
 import json
+import os
 import secrets
+import select
 import subprocess
 import sys
+import time
 
 from nbformat.v4 import new_output
 from nbgrader.api import Gradebook
@@ -72,24 +76,71 @@ class GradeInIsolation(NbGraderPreprocessor):
                 cell.outputs = [pass_output()] if verdict["passed"] else [failure_output(verdict["visible"], verdict["why"])]
         return nb, resources
 
-    def command(self, resources):
-        """The check runner's command line, inside the sandbox (it sees only grading/ and /tmp)."""
+    def command(self):
+        """The check server's command line, inside the sandbox (it sees only grading/ and /tmp)."""
         from grading.sandbox import GRADING_PACKAGE, Sandbox
 
-        return Sandbox(parent=self).wrap([self.python, "-m", "grading.check_runner"], ro=[GRADING_PACKAGE])
+        return Sandbox(parent=self).wrap([self.python, "-m", "grading.check_runner", "--serve"],
+                                         ro=[GRADING_PACKAGE], seconds=0)
 
     def run_checks(self, job, resources):
         job = {**job, "nonce": secrets.token_hex(16)}
+        command = tuple(self.command())
+        server = _SERVERS.get(command)
+        if server is None or not server.alive():
+            server = _SERVERS[command] = CheckServer(command)
         try:
-            proc = subprocess.run(self.command(resources), input=json.dumps(job), capture_output=True,
-                                  text=True, timeout=self.timeout)
-            out, err = proc.stdout, proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            out, err = (exc.stdout or b"").decode(errors="replace"), f"stopped after {self.timeout:g} s"
+            out = server.run(job, self.timeout)
+        except (OSError, EOFError, TimeoutError) as exc:
+            self.log.warning("check server failed on %s (%s); it is restarted for the next submission",
+                             resources["nbgrader"]["student"], type(exc).__name__)
+            server.close()
+            _SERVERS.pop(command, None)
+            out = ""
         verdicts, tampering, problem = read_verdicts(out, job)
         if problem:
-            self.log.warning("check runner: %s %s", problem, err.strip()[-500:])
+            self.log.warning("check runner: %s", problem)
         return verdicts, tampering
+
+
+_SERVERS = {}
+
+
+class CheckServer:
+    """A sandboxed ``grading.check_runner --serve``: torch is imported once per grading process,
+    and each submission runs in a child forked from it (see check_runner.serve)."""
+
+    def __init__(self, command):
+        self.proc = subprocess.Popen(list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        atexit.register(self.close)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def run(self, job, timeout):
+        payload = json.dumps(job).encode()
+        self.proc.stdin.write(len(payload).to_bytes(4, "big") + payload)
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        size = int.from_bytes(self._read(4, deadline), "big")
+        return self._read(size, deadline).decode(errors="replace")
+
+    def _read(self, n, deadline):
+        fd, data = self.proc.stdout.fileno(), b""
+        while len(data) < n:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, n - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
 
 def read_verdicts(out, job):
