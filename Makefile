@@ -30,8 +30,10 @@ release: venv
 demo: release
 	mkdir -p submitted
 	cp -r samples/submitted/. submitted/
-	nbgrader autograde lesson05 --force || echo "(nbgrader reported submissions it could not grade: see the table)"
-	$(PY) -m grading scores lesson05
+	@echo "nbgrader autograde lesson05 (log: autograded/autograde.log) ..."
+	@nbgrader autograde lesson05 --force > autograded/autograde.log 2>&1 \
+	  || echo "nbgrader could not grade some submissions: they are marked NOT GRADED below"
+	@$(PY) -m grading scores lesson05
 
 test: venv
 	$(PY) -m pytest --nbval notebooks --nbval-sanitize-with notebooks/nbval_sanitize.cfg

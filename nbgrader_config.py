@@ -6,7 +6,7 @@ from nbgrader.preprocessors import (
 
 from grading.feedback import HideHiddenTests
 from grading.isolated_grading import GradeInIsolation
-from grading.sandbox import SandboxedExecute
+from grading.sandboxed_kernel import SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
 
