@@ -30,6 +30,7 @@ release: venv
 demo: release
 	mkdir -p submitted
 	cp -r samples/submitted/. submitted/
+	$(PY) -m grading.sample_submissions --broken submitted
 	@echo "nbgrader autograde lesson05 (log: autograded/autograde.log) ..."
 	@nbgrader autograde lesson05 --force > autograded/autograde.log 2>&1 \
 	  || echo "nbgrader could not grade some submissions: they are marked NOT GRADED below"

@@ -1,9 +1,11 @@
 """Sample submissions of lesson05: the released notebook with its solution cells filled in.
 
-    python -m grading.sample_submissions DEST     # writes DEST/<student>/lesson05/round_trip.ipynb
+    python -m grading.sample_submissions DEST            # DEST/<student>/lesson05/round_trip.ipynb
+    python -m grading.sample_submissions --broken DEST   # only the file that is not a notebook
 
-``make demo`` copies the committed set (samples/submitted/) into submitted/ and grades it; the
-tests write these and their own variants into a temporary course.
+``make demo`` copies the committed set (samples/submitted/) into submitted/, adds the broken file
+(kept out of git, where a file named .ipynb should be a notebook) and grades them; the tests write
+these and their own variants into a temporary course.
 """
 import sys
 from pathlib import Path
@@ -102,13 +104,22 @@ def write_submission(dest, student, cells, assignment="lesson05"):
     return path
 
 
-def write_all(dest):
-    for student, cells in SAMPLES.items():
-        write_submission(dest, student, cells)
+def write_broken(dest):
     broken = Path(dest) / BROKEN / "lesson05" / "round_trip.ipynb"
     broken.parent.mkdir(parents=True, exist_ok=True)
     broken.write_text('{"cells": [ {"cell_type": "code", "source": "import torch"\n')  # cut off mid-save
 
 
+def write_all(dest, broken=True):
+    for student, cells in SAMPLES.items():
+        write_submission(dest, student, cells)
+    if broken:
+        write_broken(dest)
+
+
 if __name__ == "__main__":
-    write_all(sys.argv[1] if len(sys.argv) > 1 else ROOT / "samples" / "submitted")
+    args = sys.argv[1:]
+    if args[:1] == ["--broken"]:
+        write_broken(args[1])
+    else:
+        write_all(args[0] if args else ROOT / "samples" / "submitted", broken=False)
