@@ -20,12 +20,12 @@ import torch
 from torch import nn
 
 # --- references bound before any student code runs --------------------------------------------
-_type, _isinstance, _issubclass, _len, _sorted = type, isinstance, issubclass, len, sorted
-_tuple, _list, _dict, _set, _str, _repr = tuple, list, dict, set, str, repr
+_type, _isinstance, _issubclass, _len = type, isinstance, issubclass, len
+_tuple, _list, _dict, _set, _str = tuple, list, dict, set, str
 _getattribute = object.__getattribute__
 _Tensor, _Parameter, _Module, _BatchNorm1d = torch.Tensor, nn.Parameter, nn.Module, nn.BatchNorm1d
-_Generator, _dtype_bool, _float32 = torch.Generator, torch.bool, torch.float32
-_randn, _rand, _randint, _zeros, _ones = torch.randn, torch.rand, torch.randint, torch.zeros, torch.ones
+_Generator, _dtype_bool = torch.Generator, torch.bool
+_randn, _rand, _randint, _zeros = torch.randn, torch.rand, torch.randint, torch.zeros
 _no_grad, _load, _save = torch.no_grad, torch.load, torch.save
 _detach, _numpy_of, _clone = _Tensor.detach, _Tensor.numpy, _Tensor.clone
 _contiguous, _copy_, _storage = _Tensor.contiguous, _Tensor.copy_, _Tensor.untyped_storage
@@ -33,7 +33,7 @@ _data_ptr = torch.UntypedStorage.data_ptr
 _tobytes = numpy.ndarray.tobytes
 _path_exists, _path_join = os.path.exists, os.path.join
 _TemporaryDirectory = tempfile.TemporaryDirectory
-_train, _eval = _Module.train, _Module.eval
+_eval = _Module.eval
 _call_module = _Module.__call__
 _is_floating_point = _Tensor.is_floating_point
 
