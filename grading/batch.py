@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 from grading.scores import unreadable
+from grading.scratch_course import nbgrader_env
 
 _api = None
 
@@ -25,8 +26,7 @@ def _start_worker(root):
     global _api
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy noise that nbgrader itself prints
     os.chdir(root)
-    bin_dir = str(Path(sys.executable).parent)  # nbgrader calls alembic from the venv
-    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    os.environ.update(nbgrader_env())  # nbgrader calls alembic from the venv
     from nbgrader.apps import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 

@@ -10,7 +10,6 @@ prints both times, the speed-up, seconds per submission, and the floor: a fresh
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,20 +21,12 @@ from jupyter_client.manager import start_new_kernel
 from nbgrader.api import Gradebook
 
 from grading.sample_submissions import SAMPLES, fill
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _env():
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+from grading.scratch_course import make_course, nbgrader_env
 
 
-def make_course(dest, n):
-    dest.mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", dest)
-    shutil.copytree(ROOT / "source", dest / "source")
-    subprocess.run(["nbgrader", "generate_assignment", "lesson05", "--force"], cwd=dest, env=_env(),
-                   check=True, capture_output=True)
+
+def course_with_submissions(dest, n):
+    make_course(dest)
     samples = list(SAMPLES.items())
     for i in range(n):
         name, cells = samples[i % len(samples)]
@@ -47,7 +38,7 @@ def make_course(dest, n):
 
 def timed(cmd, cwd):
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=cwd, env=_env(), capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, env=nbgrader_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     return time.monotonic() - start
@@ -79,8 +70,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     n, jobs = args.submissions, args.jobs
     with tempfile.TemporaryDirectory(prefix="lesson05-bench-") as tmp:
-        serial_course = make_course(Path(tmp) / "serial", n)
-        parallel_course = make_course(Path(tmp) / "parallel", n)
+        serial_course = course_with_submissions(Path(tmp) / "serial", n)
+        parallel_course = course_with_submissions(Path(tmp) / "parallel", n)
         print(f"grading {n} submissions on {os.cpu_count()} cores ...", flush=True)
         floor = floor_seconds()
         serial = timed(["nbgrader", "autograde", "lesson05", "--force"], serial_course)

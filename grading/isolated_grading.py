@@ -23,6 +23,8 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, List, Unicode
 
+from grading.sandbox import GRADING_PACKAGE, Sandbox
+
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 
 
@@ -78,8 +80,6 @@ class GradeInIsolation(NbGraderPreprocessor):
 
     def command(self):
         """The check server's command line, inside the sandbox (it sees only grading/ and /tmp)."""
-        from grading.sandbox import GRADING_PACKAGE, Sandbox
-
         return Sandbox(parent=self).wrap([self.python, "-m", "grading.check_runner", "--serve"],
                                          ro=[GRADING_PACKAGE], seconds=0)
 

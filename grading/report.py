@@ -8,9 +8,7 @@ glance which idea of the lesson the class missed.
 import base64
 import html
 import io
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
+
+from grading.scratch_course import nbgrader_env  # noqa: E402
 
 
 def collect(root, assignment):
@@ -67,8 +67,7 @@ def write(root, assignment):
     out = root / "reports" / assignment
     out.mkdir(parents=True, exist_ok=True)
     csv = out / "grades.csv"
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run(["nbgrader", "export", "--to", str(csv), "--assignment", assignment], cwd=root, env=env,
+    subprocess.run(["nbgrader", "export", "--to", str(csv), "--assignment", assignment], cwd=root, env=nbgrader_env(),
                    check=True, capture_output=True)
     totals, cells, max_score = collect(root, assignment)
     if not totals:
