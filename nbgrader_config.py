@@ -1,11 +1,12 @@
 """nbgrader configuration of the lesson-05 course (the course root is this folder)."""
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput,
-    SaveAutoGrades)
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
+    LimitOutput, OverwriteKernelspec, SaveAutoGrades)
 
 from grading.feedback import HideHiddenTests
 from grading.isolated_grading import GradeInIsolation
+from grading.restore_cells import RestoreCells
 from grading.sandboxed_kernel import SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by traitlets when nbgrader loads this file
@@ -17,8 +18,16 @@ c.CourseDirectory.root = __import__("os").path.dirname(__import__("os").path.abs
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
-# Test cells that a submission deleted come back, so their checks still run.
+# Test cells that a submission deleted come back, so their checks still run; a copied test or
+# solution cell does not fail the submission (grading/restore_cells.py).
 c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreCells,
+    CheckCellMetadata,
+]
 
 # Every process that runs a submission's code (its kernel, the checks) is in a bubblewrap sandbox:
 # no network, only its own folder writable, nothing of source/, release/, the gradebook or other

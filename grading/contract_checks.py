@@ -89,10 +89,16 @@ def _storage_ptr(t):
     return _data_ptr(_storage(t))
 
 
+class CheckTimeout(BaseException):
+    """Raised (by grading.check_runner's alarm) when a check runs out of time: never the student's."""
+
+
 def _call(fn, *args):
     """Call student code; return (value, None) or (None, 'ExceptionName')."""
     try:
         return fn(*args), None
+    except CheckTimeout:
+        raise
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
         return None, _type(exc).__name__
 
@@ -250,6 +256,8 @@ def _round_trip_run(ns, seed):
         if _path_exists(path):
             try:
                 loaded = _load(path, weights_only=True)
+            except CheckTimeout:
+                raise
             except BaseException as exc:  # noqa: BLE001
                 load_err = _type(exc).__name__
     if err:

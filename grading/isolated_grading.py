@@ -46,8 +46,8 @@ class GradeInIsolation(NbGraderPreprocessor):
     """Re-run a submission's code with the contract checks in a fresh, sandboxed process."""
 
     notebooks = List(["round_trip"], help="Notebooks whose test cells the contract checks decide.").tag(config=True)
-    timeout = Float(300, help="Seconds the whole check run may take before it is stopped.").tag(config=True)
-    seconds_per_check = Float(60, help="Seconds one check (or one student cell) may take.").tag(config=True)
+    seconds_per_check = Float(20, help="Seconds one check (or one student cell) may take. The whole run of a "
+                              "submission may take that times (checks + cells + 2).").tag(config=True)
     python = Unicode(sys.executable, help="The Python that runs grading.check_runner.").tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -67,6 +67,9 @@ class GradeInIsolation(NbGraderPreprocessor):
             "seed": secrets.randbelow(2**31),
             "seconds_per_check": self.seconds_per_check,
         }
+        # the server stops a run after job["seconds"] and returns the verdicts it has by then, so a
+        # check that hangs costs only its own points; the client waits a little longer than that
+        job["seconds"] = self.seconds_per_check * (len(job["checks"]) + len(job["cells"]) + 2)
         verdicts, tampering = self.run_checks(job, resources)
         if tampering:
             self.log.warning("%s/%s: the submission changed %s while it ran (ignored by the checks)",
@@ -90,7 +93,7 @@ class GradeInIsolation(NbGraderPreprocessor):
         if server is None or not server.alive():
             server = _SERVERS[command] = CheckServer(command)
         try:
-            out = server.run(job, self.timeout)
+            out = server.run(job, job["seconds"] + 30)
         except (OSError, EOFError, TimeoutError) as exc:
             self.log.warning("check server failed on %s (%s); it is restarted for the next submission",
                              resources["nbgrader"]["student"], type(exc).__name__)

@@ -151,15 +151,18 @@ def launch(argv=None):
             resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
     workdir = args.rw[0] if args.rw else None
+    # bwrap in a process group of its own: jupyter_client interrupts a kernel by signalling the
+    # launcher's group, and a SIGINT that reached bwrap would end the sandbox and the kernel with it
     proc = subprocess.Popen(bwrap_args(args.bwrap, args.rw, args.ro, workdir) + cmd, preexec_fn=limits,
-                            stdout=subprocess.DEVNULL if args.discard_stdout else None)
+                            stdout=subprocess.DEVNULL if args.discard_stdout else None, start_new_session=True)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: proc.kill())
 
-    def interrupt(signum, frame):  # jupyter_client interrupts a kernel with SIGINT: pass it inside
-        for child in psutil.Process(proc.pid).children(recursive=True):
-            try:
-                child.send_signal(signal.SIGINT)
+    def interrupt(signum, frame):  # jupyter_client interrupts a kernel with SIGINT: pass it inside,
+        for child in psutil.Process(proc.pid).children(recursive=True):  # to all but bwrap itself
+            try:                                                          # (bwrap would end the sandbox)
+                if child.exe() != args.bwrap:
+                    child.send_signal(signal.SIGINT)
             except psutil.Error:
                 pass
     signal.signal(signal.SIGINT, interrupt)

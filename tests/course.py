@@ -10,7 +10,7 @@ from grading.scratch_course import ROOT, make_course, nbgrader_env  # noqa: F401
 env = nbgrader_env
 
 
-def run(args, cwd, check=True, timeout=3600):
+def run(args, cwd, check=True, timeout=900):
     """Run a command of the course (nbgrader, python -m grading ...) and return its output."""
     proc = subprocess.run(args, cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:

@@ -135,6 +135,17 @@ def state_dicts_equal(a, b):
 
 raise RuntimeError("not finished")
 '''),
+    # forgets to advance its loop: hangs on any two dicts that share a first key
+    "alt_equal_loops_forever": variant(state_dicts_equal_fn='''
+def state_dicts_equal(a, b):
+    keys = list(a)
+    i = 0
+    while i < len(keys):
+        k = keys[i]
+        if k not in b or a[k].dtype != b[k].dtype or not torch.equal(a[k], b[k]):
+            return False
+    return a.keys() == b.keys()
+'''),
 }
 ALTERNATIVES_EXPECTED = {
     "alt_float_additive_mask": FULL,
@@ -142,6 +153,8 @@ ALTERNATIVES_EXPECTED = {
     "alt_prints_and_warns": FULL,
     # defined before the raise, so the values/keys check passes; dtype is not compared
     "alt_equal_cell_raises": losing("test_equal_dtype_shape"),
+    # a check that hangs is stopped and costs only its own points
+    "alt_equal_loops_forever": losing("test_equal_values_keys", "test_equal_dtype_shape"),
 }
 
 # --- attacks: a model without tensors, plus one way of tampering each ----------------------------
@@ -292,6 +305,19 @@ def _other_kernel(nb):
     return nb
 
 
+def _copy_cells(nb):
+    """What Ctrl+C / Ctrl+V does in JupyterLab: a copy below, with a new id and the same metadata."""
+    cells = []
+    for c in nb.cells:
+        cells.append(c)
+        if c.metadata.get("nbgrader", {}).get("grade_id") in ("round_trip_fn", "test_round_trip_file"):
+            twin = copy.deepcopy(c)
+            twin.id = c.id + "-copy"
+            cells.append(twin)
+    nb.cells = cells
+    return nb
+
+
 NOTEBOOK_EDITS = {
     "atk_deleted_tests": _drop_tests,
     "atk_blanked_tests": _blank_tests,
@@ -301,7 +327,9 @@ NOTEBOOK_EDITS = {
 }
 
 # an honest, correct submission whose test cells were deleted still earns what its code deserves
-HONEST_EDITS = {"honest_deleted_tests": (CORRECT, _drop_tests, FULL)}
+# and one who copied a solution cell and a test cell (nbgrader alone fails it: jupyter/nbgrader#1083)
+HONEST_EDITS = {"honest_deleted_tests": (CORRECT, _drop_tests, FULL),
+                "honest_copied_cells": (CORRECT, _copy_cells, FULL)}
 # a partly right submission that also patches torch keeps exactly its honest partial score
 PARTIAL_PATCH = {"atk_partial_patch": (
     variant(state_dicts_equal_fn="def state_dicts_equal(a, b):\n    return True\n\ntorch.equal = lambda a, b: True\n"),

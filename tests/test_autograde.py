@@ -1,5 +1,8 @@
 """End to end: plain `nbgrader autograde lesson05` gives every submission its exact points, test
 cell by test cell (samples with one typical mistake each, other correct styles, attacks)."""
+import re
+
+import nbformat
 import pytest
 
 from tests import course as course_mod
@@ -34,3 +37,33 @@ def test_broken_notebook_is_reported_and_the_others_are_graded(graded):
 def test_scores_command_refuses_a_folder_without_gradebook(tmp_path):
     proc = course_mod.run(["python", "-m", "grading", "scores", "lesson05"], tmp_path, check=False)
     assert proc.returncode == 2 and "no gradebook.db" in proc.stderr
+
+
+@pytest.mark.parametrize("student", ["atk_exit_early", "atk_forge_results"])
+def test_a_submission_that_breaks_its_kernel_is_still_graded(graded, student):
+    """Killing or jamming the kernel does not fail the submission (nor stop the batch): its
+    notebook is graded, the broken cell says what happened, and the checks decide the points."""
+    nb = nbformat.read(graded["root"] / f"autograded/{student}/lesson05/round_trip.ipynb", as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    lost = [o for o in outputs if o.get("ename") in ("DeadKernelError", "CellTimeoutError")]
+    assert len(lost) == 1 and "뒤의 셀은 실행되지 않았습니다" in lost[0]["evalue"], [o.get("ename") for o in outputs]
+    assert f"for student '{student}'" not in graded["log"]
+
+
+def test_only_the_invalid_notebook_and_forged_metadata_fail_to_grade(graded):
+    """Killed kernels, deleted and copied cells are graded; nbgrader itself refuses an invalid
+    notebook and test cells whose nbgrader metadata was rewritten (they score 0)."""
+    failed = set(re.findall(r"error processing assignment 'lesson05' for student '([^']+)'", graded["log"]))
+    assert failed == {graded["broken"], "atk_retagged_tests"}
+
+
+def test_an_endless_loop_costs_only_the_checks_that_hang(graded):
+    """The kernel is interrupted (not killed: the sandbox passes SIGINT to the kernel only), and
+    the checks that hang say so in Korean; the other checks keep their points."""
+    nb = nbformat.read(graded["root"] / "autograded/alt_equal_loops_forever/lesson05/round_trip.ipynb", as_version=4)
+    outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", []) for c in nb.cells
+               if c.cell_type == "code"}
+    enames = [o.get("ename") for outs in outputs.values() for o in outs]
+    assert not {"KernelLost", "DeadKernelError", "CellTimeoutError"} & set(enames), enames
+    for grade_id in ("test_equal_values_keys", "test_equal_dtype_shape"):
+        assert "초 안에 끝나지 않았습니다" in outputs[grade_id][0]["evalue"], outputs[grade_id]
