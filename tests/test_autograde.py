@@ -46,7 +46,10 @@ def test_a_submission_that_breaks_its_kernel_is_still_graded(graded, student):
     nb = nbformat.read(graded["root"] / f"autograded/{student}/lesson05/round_trip.ipynb", as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     lost = [o for o in outputs if o.get("ename") in ("DeadKernelError", "CellTimeoutError")]
-    assert len(lost) == 1 and "뒤의 셀은 실행되지 않았습니다" in lost[0]["evalue"], [o.get("ename") for o in outputs]
+    # os._exit always ends the kernel; the forged writes break it in every run seen so far, but
+    # which of its sockets they hit is up to the kernel, so only "at most once, explained" is asserted
+    assert len(lost) <= 1 and (len(lost) == 1 or student != "atk_exit_early"), [o.get("ename") for o in outputs]
+    assert all("뒤의 셀은 실행되지 않았습니다" in o["evalue"] for o in lost)
     assert f"for student '{student}'" not in graded["log"]
 
 
