@@ -158,11 +158,10 @@ def launch(argv=None):
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: proc.kill())
 
-    def interrupt(signum, frame):  # jupyter_client interrupts a kernel with SIGINT: pass it inside,
-        for child in psutil.Process(proc.pid).children(recursive=True):  # to all but bwrap itself
-            try:                                                          # (bwrap would end the sandbox)
-                if child.exe() != args.bwrap:
-                    child.send_signal(signal.SIGINT)
+    def interrupt(signum, frame):  # jupyter_client interrupts a kernel with SIGINT: pass it inside
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            try:
+                child.send_signal(signal.SIGINT)
             except psutil.Error:
                 pass
     signal.signal(signal.SIGINT, interrupt)

@@ -285,17 +285,24 @@ def _retag_tests(nb):
     return nb
 
 
-def _duplicate_tests(nb):
+def _paste_copies(nb, picked, source=None):
+    """What Ctrl+C / Ctrl+V does in JupyterLab: a copy below each picked cell, with a new id and
+    the same metadata (and, when given, other source)."""
     cells = []
     for c in nb.cells:
         cells.append(c)
-        if c.metadata.get("nbgrader", {}).get("grade"):
+        if picked(c.metadata.get("nbgrader", {})):
             twin = copy.deepcopy(c)
             twin.id = c.id + "-copy"
-            twin.source = "pass"
+            if source is not None:
+                twin.source = source
             cells.append(twin)
     nb.cells = cells
     return nb
+
+
+def _duplicate_tests(nb):
+    return _paste_copies(nb, lambda meta: meta.get("grade"), source="pass")
 
 
 def _other_kernel(nb):
@@ -306,16 +313,7 @@ def _other_kernel(nb):
 
 
 def _copy_cells(nb):
-    """What Ctrl+C / Ctrl+V does in JupyterLab: a copy below, with a new id and the same metadata."""
-    cells = []
-    for c in nb.cells:
-        cells.append(c)
-        if c.metadata.get("nbgrader", {}).get("grade_id") in ("round_trip_fn", "test_round_trip_file"):
-            twin = copy.deepcopy(c)
-            twin.id = c.id + "-copy"
-            cells.append(twin)
-    nb.cells = cells
-    return nb
+    return _paste_copies(nb, lambda meta: meta.get("grade_id") in ("round_trip_fn", "test_round_trip_file"))
 
 
 NOTEBOOK_EDITS = {
