@@ -61,8 +61,8 @@ def test_only_the_invalid_notebook_and_forged_metadata_fail_to_grade(graded):
 
 
 def test_an_endless_loop_costs_only_the_checks_that_hang(graded):
-    """The kernel is interrupted (not killed: the sandbox passes SIGINT to the kernel only), and
-    the checks that hang say so in Korean; the other checks keep their points."""
+    """The kernel is interrupted, not killed (SIGINT reaches the processes inside the sandbox, not
+    bubblewrap), and the checks that hang say so in Korean; the other checks keep their points."""
     student = "alt_equal_loops_forever"
     nb = nbformat.read(graded["root"] / f"autograded/{student}/lesson05/round_trip.ipynb", as_version=4)
     outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c.get("outputs", []) for c in nb.cells
